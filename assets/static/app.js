@@ -1,0 +1,1 @@
+// app.js: page behaviour beside htmx (owned by the views author). Served fingerprinted from /assets/.
