@@ -1,0 +1,9 @@
+CREATE TABLE customers (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  code VARCHAR(16) NOT NULL,
+  postal_code VARCHAR(16) NOT NULL,
+  company VARCHAR(255) NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY customers_code_unique (code)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin ROW_FORMAT=DYNAMIC
