@@ -33,17 +33,30 @@ func NewStore(db bun.IDB) *Store { return &Store{db: db} }
 // InTx runs fn in one transaction (a savepoint when s is already in one).
 // fn's own error comes back unwrapped so callers can match it. On SQLite
 // the pool has one connection: fn must use tx, never s, or it deadlocks.
+//
+// A top-level transaction that InnoDB rolled back as a deadlock victim (two
+// reset requests for one user, say) is run again, up to txAttempts times:
+// that is MySQL's documented remedy, and fn only touches the database.
 func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
-	var fnErr error
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		fnErr = fn(NewStore(tx))
-		return fnErr
-	})
-	if err != nil && fnErr == nil {
-		return fmt.Errorf("db: transaction: %w", err)
+	_, nested := s.db.(bun.Tx)
+	for attempt := 1; ; attempt++ {
+		var fnErr error
+		err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			fnErr = fn(NewStore(tx))
+			return fnErr
+		})
+		if err != nil && !nested && attempt < txAttempts && isRetryable(err) {
+			continue
+		}
+		if err != nil && fnErr == nil {
+			return fmt.Errorf("db: transaction: %w", err)
+		}
+		return err
 	}
-	return err
 }
+
+// txAttempts bounds the runs of a transaction lost to a deadlock.
+const txAttempts = 4
 
 // Ping checks that the database answers a query (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {
