@@ -37,7 +37,7 @@ const devSecretFile = "data/secret.key"
 
 // Bounds of the configurable values.
 const (
-	minTokenTTL          = 5 * time.Minute
+	minTokenTTL          = time.Hour
 	maxTokenTTL          = 72 * time.Hour
 	maxPasswordMinLength = 64
 )
@@ -157,9 +157,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		d, err := time.ParseDuration(v)
 		switch {
 		case err != nil:
-			p.add("RESET_TOKEN_TTL", "%q is not a duration (e.g. 24h, 90m)", v)
+			p.add("RESET_TOKEN_TTL", "%q is not a duration (e.g. 24h)", v)
 		case d < minTokenTTL || d > maxTokenTTL:
 			p.add("RESET_TOKEN_TTL", "%s is out of range (between %s and %s)", d, minTokenTTL, maxTokenTTL)
+		case d%time.Hour != 0:
+			// The email states the lifetime in hours; it must be exact.
+			p.add("RESET_TOKEN_TTL", "%s is not a whole number of hours (e.g. 24h)", d)
 		default:
 			cfg.ResetTokenTTL = d
 		}

@@ -157,15 +157,17 @@ func TestLoadConfig(t *testing.T) {
 			}},
 		{name: "bad TRUSTED_PROXIES", base: devEnv, set: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33,proxy.local"},
 			wantErr: []string{`TRUSTED_PROXIES: "10.0.0.0/33"`, `TRUSTED_PROXIES: "proxy.local"`}},
-		{name: "RESET_TOKEN_TTL", base: devEnv, set: map[string]string{"RESET_TOKEN_TTL": "2h30m"},
+		{name: "RESET_TOKEN_TTL", base: devEnv, set: map[string]string{"RESET_TOKEN_TTL": "2h"},
 			check: func(t *testing.T, cfg Config) {
-				if cfg.ResetTokenTTL != 150*time.Minute {
+				if cfg.ResetTokenTTL != 2*time.Hour {
 					t.Errorf("ResetTokenTTL = %v", cfg.ResetTokenTTL)
 				}
 			}},
 		{name: "RESET_TOKEN_TTL bounds ok", base: devEnv, set: map[string]string{"RESET_TOKEN_TTL": "72h"}},
 		{name: "RESET_TOKEN_TTL too short", base: devEnv, set: map[string]string{"RESET_TOKEN_TTL": "4m"},
 			wantErr: []string{"RESET_TOKEN_TTL: 4m0s is out of range"}},
+		{name: "RESET_TOKEN_TTL not whole hours", base: devEnv, set: map[string]string{"RESET_TOKEN_TTL": "90m"},
+			wantErr: []string{"RESET_TOKEN_TTL: 1h30m0s is not a whole number of hours"}},
 		{name: "RESET_TOKEN_TTL too long", base: devEnv, set: map[string]string{"RESET_TOKEN_TTL": "73h"},
 			wantErr: []string{"RESET_TOKEN_TTL: 73h0m0s is out of range"}},
 		{name: "RESET_TOKEN_TTL not a duration", base: devEnv, set: map[string]string{"RESET_TOKEN_TTL": "24"},
