@@ -76,6 +76,12 @@ func sameOrigin(origin, fetchSite string, allowed map[string]bool) bool {
 	if origin == "" {
 		return true
 	}
+	// Under Referrer-Policy: no-referrer, Chromium sends "Origin: null" on
+	// a plain form POST to the same origin. Sec-Fetch-Site is set by the
+	// browser itself and says where the request really comes from.
+	if origin == "null" {
+		return fetchSite == "same-origin"
+	}
 	u, err := url.Parse(origin)
 	if err != nil || u.Host == "" {
 		return false

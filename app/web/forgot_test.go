@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hafele-online/reset/app/web"
 )
 
 func demoForm(csrf string) url.Values {
@@ -247,7 +249,7 @@ func dump(r response) string {
 }
 
 func TestEmbedForgot(t *testing.T) {
-	h := newHarness(t, sqlite(t), func(c *webConfig, _ *limits) { c.EmbedAllowedOrigins = []string{"https://cms.example.jp"} })
+	h := newHarness(t, sqlite(t), withConfig(func(c *web.Config) { c.EmbedAllowedOrigins = []string{"https://cms.example.jp"} }))
 	res := h.get("/embed/password/forgot")
 	if res.StatusCode != 200 {
 		t.Fatal(res.StatusCode)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -39,7 +41,7 @@ func (c *clock) Add(d time.Duration) {
 
 // harness is the whole service on one database, driven through app.Test.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	app    *fiber.App
 	store  *db.Store
 	clock  *clock
@@ -54,9 +56,20 @@ type harness struct {
 
 var testParams = app.HashParams{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-type option func(*web.Config, *app.Limits)
+// setup is what options may change before the harness is built.
+type setup struct {
+	cfg    web.Config
+	limits app.Limits
+	log    io.Writer
+}
 
-func newHarness(t *testing.T, bdb *bun.DB, opts ...option) *harness {
+type option func(*setup)
+
+func withConfig(fn func(*web.Config)) option { return func(s *setup) { fn(&s.cfg) } }
+func withLimits(fn func(*app.Limits)) option { return func(s *setup) { fn(&s.limits) } }
+func withLog(w io.Writer) option             { return func(s *setup) { s.log = w } }
+
+func newHarness(t testing.TB, bdb *bun.DB, opts ...option) *harness {
 	t.Helper()
 	store := db.NewStore(bdb)
 	cl := &clock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
@@ -68,12 +81,12 @@ func newHarness(t *testing.T, bdb *bun.DB, opts ...option) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{BaseURL: "http://portal.test", PasswordMinLength: 8}
-	limits := app.DefaultLimits()
+	st := setup{cfg: web.Config{BaseURL: "http://portal.test", PasswordMinLength: 8}, limits: app.DefaultLimits(), log: io.Discard}
 	for _, o := range opts {
-		o(&cfg, &limits)
+		o(&st)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg, limits := st.cfg, st.limits
+	logger := slog.New(slog.NewTextHandler(st.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	limiter := app.Limiter{Store: store, Clock: cl.Now}
 	mail := devmail.New(logger, cfg.Production)
 	reset := &app.ResetService{Store: store, Keys: keys, Clock: cl.Now, Hasher: hasher,
@@ -117,7 +130,7 @@ type response struct {
 	Body string
 }
 
-func (r response) doc(t *testing.T) *goquery.Document {
+func (r response) doc(t testing.TB) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
 	if err != nil {
@@ -129,6 +142,9 @@ func (r response) doc(t *testing.T) *goquery.Document {
 // do sends a request with the jar's cookies and keeps the ones set.
 func (h *harness) do(req *http.Request) response {
 	h.t.Helper()
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "harness/1.0")
+	}
 	for name, v := range h.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: v})
 	}
@@ -212,9 +228,25 @@ func (h *harness) resetLink(addr string) string {
 
 func forEach(t *testing.T, fn func(t *testing.T, bdb *bun.DB)) { dbtest.ForEach(t, fn) }
 
-func sqlite(t *testing.T) *bun.DB { return dbtest.OpenSQLite(t) }
+func sqlite(t testing.TB) *bun.DB { return dbtest.OpenSQLite(t) }
 
-type (
-	webConfig = web.Config
-	limits    = app.Limits
-)
+func mustPrefixes(cidrs ...string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range cidrs {
+		out = append(out, netip.MustParsePrefix(c))
+	}
+	return out
+}
+
+// listen serves the app on a loopback port for tests that need a real
+// connection, and returns its base URL.
+func (h *harness) listen() string {
+	h.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	go func() { _ = h.app.Listener(ln) }()
+	h.t.Cleanup(func() { _ = h.app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}

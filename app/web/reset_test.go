@@ -79,7 +79,7 @@ func TestResetForm(t *testing.T) {
 		if in.AttrOr("type", "") != "password" || in.AttrOr("autocomplete", "") != "new-password" {
 			t.Errorf("%s: type %q autocomplete %q", name, in.AttrOr("type", ""), in.AttrOr("autocomplete", ""))
 		}
-		if d.Find(`button[data-reveal="` + in.AttrOr("id", "") + `"]`).Length() != 1 {
+		if d.Find(`button[data-reveal="`+in.AttrOr("id", "")+`"]`).Length() != 1 {
 			t.Errorf("%s: no show/hide control", name)
 		}
 	}
@@ -150,9 +150,9 @@ func TestInvalidLinkPage(t *testing.T) {
 
 	var bodies []string
 	for _, path := range []string{
-		first,                                 // revoked by a newer one
-		"/password/reset/" + unknown,          // unknown
-		"/password/reset/garbage",             // malformed
+		first,                        // revoked by a newer one
+		"/password/reset/" + unknown, // unknown
+		"/password/reset/garbage",    // malformed
 		"/password/reset/" + strings.Repeat("A", 10240), // 10 KB
 	} {
 		res := h.get(path)

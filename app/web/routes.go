@@ -48,6 +48,6 @@ func (s *server) routes(f *fiber.App) {
 		f.Get("/_dev/mail", s.handleDevMailList)
 		f.Get("/_dev/mail/:id", s.handleDevMailShow)
 	}
-
-	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	// No catch-all: Fiber answers an unknown path with 404 and a known path
+	// with the wrong method with 405, both through handleError.
 }
