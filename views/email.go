@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hafele-online/reset/app/i18n"
 	"net/url"
 	"strings"
 	"unicode"
@@ -19,7 +20,7 @@ import (
 // an HTML part rendered with templ, both from one text catalogue.
 type Composer struct {
 	from string
-	text emailText
+	text i18n.EmailText
 }
 
 var _ app.MailComposer = (*Composer)(nil)
@@ -27,7 +28,7 @@ var _ app.MailComposer = (*Composer)(nil)
 // NewComposer returns a Composer whose mails come from the configured
 // sender address (MAIL_FROM).
 func NewComposer(from string) *Composer {
-	return &Composer{from: from, text: emailTextJA()}
+	return &Composer{from: from, text: i18n.Japanese().Email}
 }
 
 // resetEmailView is what the reset email shows.
@@ -111,7 +112,7 @@ func checkLink(link string) error {
 	return nil
 }
 
-func resetEmailText(t emailText, v resetEmailView) string {
+func resetEmailText(t i18n.EmailText, v resetEmailView) string {
 	var b textBody
 	b.para(t.Greeting(v.Company))
 	b.para(t.Reset.Received, t.CustomerCode(v.CustomerCode))
@@ -125,7 +126,7 @@ func resetEmailText(t emailText, v resetEmailView) string {
 	return b.String()
 }
 
-func askMainUserEmailText(t emailText, v plainEmailView) string {
+func askMainUserEmailText(t i18n.EmailText, v plainEmailView) string {
 	var b textBody
 	b.para(t.Greeting(v.Company))
 	b.para(t.AskMainUser.Received, t.CustomerCode(v.CustomerCode))
@@ -137,7 +138,7 @@ func askMainUserEmailText(t emailText, v plainEmailView) string {
 	return b.String()
 }
 
-func passwordChangedEmailText(t emailText, v plainEmailView) string {
+func passwordChangedEmailText(t i18n.EmailText, v plainEmailView) string {
 	var b textBody
 	b.para(t.Greeting(v.Company))
 	b.para(t.PasswordChanged.Changed, t.CustomerCode(v.CustomerCode))
@@ -162,7 +163,7 @@ func (b *textBody) para(sentences ...string) {
 	b.WriteByte('\n')
 }
 
-func (b *textBody) footer(t emailText) {
+func (b *textBody) footer(t i18n.EmailText) {
 	b.WriteString("--\n")
 	b.WriteString(t.Portal)
 	b.WriteByte('\n')

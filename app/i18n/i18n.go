@@ -57,6 +57,9 @@ type Text struct {
 
 	// PasswordMinLength is the configured minimum, shown in messages.
 	PasswordMinLength int
+
+	// Email holds the texts of the emails.
+	Email EmailText
 }
 
 // Error returns the message for key.

@@ -8,7 +8,7 @@ func Japanese() *Text {
 		Lang:            "ja",
 		SiteName:        "ハーフェレオンライン",
 		SkipToContent:   "本文へ移動",
-		HomeLabel:       "Home",
+		HomeLabel:       "ホーム",
 		ServiceSupport:  "サービス&サポート",
 		Contact:         "お問い合わせ",
 		LoginNav:        "ログイン",
@@ -102,6 +102,8 @@ func Japanese() *Text {
 		MethodNotAllowedTitle: "この操作はできません",
 		MethodNotAllowedLead:  "ページを開き直してから操作してください。",
 		BackToForgot:          "パスワードリセットの申請へ",
+
+		Email: japaneseEmail(),
 
 		Errors: map[app.MessageKey]string{
 			app.MsgCustomerCodeRequired: "お客様コードを入力してください",

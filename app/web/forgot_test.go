@@ -195,7 +195,12 @@ func TestForgotValidate(t *testing.T) {
 			t.Errorf("%s=%q: error %q; want %q", c.field, c.value, errText, c.msg)
 		}
 	}
-	res := h.post("/password/forgot/validate", url.Values{"_csrf": {tok}, "field": {"password"}}, true)
+	// A valid field comes back in its normalised form.
+	res := h.post("/password/forgot/validate", url.Values{"_csrf": {tok}, "field": {"postal_code"}, "postal_code": {"〒２４４－０８０６"}}, true)
+	if v := res.doc(t).Find(`input[name="postal_code"]`).AttrOr("value", ""); v != "244-0806" {
+		t.Errorf("normalised postal code: %q; want 244-0806", v)
+	}
+	res = h.post("/password/forgot/validate", url.Values{"_csrf": {tok}, "field": {"password"}}, true)
 	if res.StatusCode != http.StatusBadRequest {
 		t.Errorf("unknown field: %d; want 400", res.StatusCode)
 	}

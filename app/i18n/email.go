@@ -1,11 +1,11 @@
-package views
+package i18n
 
 import "fmt"
 
-// emailText is every string the emails show, for one language. The HTML
+// EmailText is every string the emails show, for one language. The HTML
 // templates and the plain-text bodies both read from it, so a wording
 // change is made once and a second language is one more constructor.
-type emailText struct {
+type EmailText struct {
 	Lang     string // the html lang attribute
 	Wordmark string // the header, set as text: email clients block images
 	Portal   string // the service's name, in the footer and subjects
@@ -16,12 +16,12 @@ type emailText struct {
 	NotYou       string // for a request the reader did not make
 	NoReply      string
 
-	Reset           resetStrings
-	AskMainUser     askMainUserStrings
-	PasswordChanged passwordChangedStrings
+	Reset           ResetEmailText
+	AskMainUser     AskMainUserEmailText
+	PasswordChanged PasswordChangedEmailText
 }
 
-type resetStrings struct {
+type ResetEmailText struct {
 	Subject   string
 	Received  string
 	ClickLink string
@@ -30,7 +30,7 @@ type resetStrings struct {
 	CopyPaste string
 }
 
-type askMainUserStrings struct {
+type AskMainUserEmailText struct {
 	Subject   string
 	Received  string
 	SharedAcc string
@@ -38,18 +38,18 @@ type askMainUserStrings struct {
 	NoMain    string
 }
 
-type passwordChangedStrings struct {
+type PasswordChangedEmailText struct {
 	Subject string
 	Changed string
 	LogIn   string
 	NotYou  string
 }
 
-// emailTextJA is the Japanese catalogue. The reset wording follows the
+// japaneseEmail is the Japanese catalogue. The reset wording follows the
 // user guide (seed); its expiry advice there is written for shared users,
 // so the main user is told what fits them: ask for a new link.
-func emailTextJA() emailText {
-	return emailText{
+func japaneseEmail() EmailText {
+	return EmailText{
 		Lang:     "ja",
 		Wordmark: "HÄFELE",
 		Portal:   "ハーフェレオンライン",
@@ -66,7 +66,7 @@ func emailTextJA() emailText {
 		NotYou:  "このメールにお心当たりがない場合は、お手数ですが本メールを破棄してください。パスワードは変更されません。",
 		NoReply: "本メールは送信専用のアドレスからお送りしています。ご返信いただいてもお答えできませんので、ご了承ください。",
 
-		Reset: resetStrings{
+		Reset: ResetEmailText{
 			Subject:   "【ハーフェレオンライン】パスワードの新規作成・再設定のご案内",
 			Received:  "パスワードの新規作成または再設定登録するリクエストを受け取りました。",
 			ClickLink: "パスワードの新規作成または再設定登録するには、以下のリンクをクリックしてください。",
@@ -77,14 +77,14 @@ func emailTextJA() emailText {
 			},
 			CopyPaste: "リンクをクリックしても動作しない場合は、リンクをコピーし、新しいブラウザウィンドウに貼り付けてください。",
 		},
-		AskMainUser: askMainUserStrings{
+		AskMainUser: AskMainUserEmailText{
 			Subject:   "【ハーフェレオンライン】パスワード再設定のお申し込みについて",
 			Received:  "パスワードリセットの申請を受け付けました。",
 			SharedAcc: "このメールアドレスは共有ユーザーとしてご登録いただいています。共有ユーザーのパスワードは、メインユーザーが管理しています。",
 			AskMain:   "パスワードの新規作成または再設定は、貴社のメインユーザーにご依頼ください。",
 			NoMain:    "メインユーザーがご不明の場合は、当社の営業担当者またはお問い合わせフォームからお問い合わせください。",
 		},
-		PasswordChanged: passwordChangedStrings{
+		PasswordChanged: PasswordChangedEmailText{
 			Subject: "【ハーフェレオンライン】パスワードが変更されました",
 			Changed: "「ハーフェレオンライン」のパスワードが変更されました。",
 			LogIn:   "今後は新しいパスワードでログインしてください。",
