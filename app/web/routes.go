@@ -18,6 +18,7 @@ func (s *server) routes(f *fiber.App) {
 		Level: compress.LevelBestSpeed,
 	}))
 	f.Use(s.clientInfo)
+	f.Use(s.accessLog)
 	f.Use(s.checkCSRF)
 
 	f.Get("/healthz", s.handleHealth)

@@ -297,6 +297,9 @@ func TestNoSecretsInLogs(t *testing.T) {
 				t.Errorf("production=%v: %s in the log", production, name)
 			}
 		}
+		if !strings.Contains(log, "path=/password/reset/…") {
+			t.Errorf("production=%v: the access log did not record the link's request", production)
+		}
 		if production && strings.Contains(log, token) {
 			t.Error("reset token in the production log")
 		}
