@@ -14,14 +14,17 @@ import (
 type Text struct {
 	Lang string
 
-	SiteName, SkipToContent, HomeLabel, Breadcrumb, ServiceSupport, Contact, LoginNav, LogoutNav, AccountNav string
-	FooterCopyright, PrivacyPolicy, ContactForm, ExternalNote                                                string
+	SiteName, SkipToContent, HomeLabel, Breadcrumb, ServiceSupport, Contact, LoginNav, AccountNav string
+	FooterCopyright, PrivacyPolicy, ContactForm                                                   string
+	// PrivacyURL and ContactURL are the corporate site's pages the seed links
+	// to; they live outside this service.
+	PrivacyURL, ContactURL string
 
 	// Request form (パスワードリセット/パスワード申請).
 	ForgotTitle, ForgotIntro, ForgotMailTo, ForgotDelay            string
 	ForgotCodeHelpQ, ForgotCodeHelpA                               string
 	ForgotSharedQ, ForgotSharedA                                   string
-	ForgotNoCodeQ, ForgotNoCodeA, ForgotNoCodeLink                 string
+	ForgotNoCodeQ, ForgotNoCodeA                                   string
 	CustomerCodeLabel, CustomerCodeHint                            string
 	PostalCodeLabel, PostalCodeHint                                string
 	EmailLabel, EmailHint                                          string
@@ -32,7 +35,7 @@ type Text struct {
 	// New password (パスワードの新規作成または再設定登録).
 	ResetTitle, ResetLead, ResetFirstLead                   string
 	NewPasswordLabel, NewPasswordHint, ConfirmPasswordLabel string
-	ShowPassword, HidePassword, PasswordFor                 string
+	ShowPassword, HidePassword                              string
 	DoneTitle, DoneLead, LoginNow                           string
 	InvalidTitle, InvalidLead, InvalidAdvice, InvalidAgain  string
 
@@ -49,7 +52,6 @@ type Text struct {
 	TooLargeTitle, TooLargeLead                 string
 	ServerErrorTitle, ServerErrorLead, Retry    string
 	MethodNotAllowedTitle, MethodNotAllowedLead string
-	BackToForgot                                string
 
 	// Errors are the validation messages, by the domain's keys. The
 	// too-short message and NewPasswordHint take PasswordMinLength.
