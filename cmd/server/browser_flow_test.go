@@ -82,6 +82,7 @@ func (s *suite) flowJS(t *testing.T, vp viewport) {
 	p.focusAndType("f-customer_code", "ｊｐ００６２６５２")
 	p.key(kb.Tab)
 	p.waitJS("the customer code error to go", `!document.querySelector("#f-customer_code-error") && !document.getElementById("f-customer_code").hasAttribute("aria-invalid")`)
+	p.waitJS("the customer code shown normalised", `document.getElementById("f-customer_code").value === "JP0062652"`)
 	p.focusAndType("f-postal_code", "２４４－０８０６")
 	p.key(kb.Tab)
 	p.waitJS("the postal code error to go", `!document.querySelector("#f-postal_code-error")`)
@@ -225,8 +226,9 @@ func (s *suite) flowNoJS(t *testing.T, vp viewport) {
 	if got := p.text("#f-customer_code-error"); got == "" {
 		t.Error("no customer code message after the plain POST")
 	}
-	if got := evalJS[string](p, `document.getElementById("f-postal_code").value`); got != "２４４－０８０６" {
-		t.Errorf("postal code after the failed POST = %q; want what was typed", got)
+	// A valid field comes back normalised, so the user sees what counts.
+	if got := evalJS[string](p, `document.getElementById("f-postal_code").value`); got != "244-0806" {
+		t.Errorf("postal code after the failed POST = %q; want it normalised to 244-0806", got)
 	}
 	p.state("nojs-forgot-error-summary")
 
