@@ -177,7 +177,10 @@ func newSuite(t *testing.T) *suite {
 	requireBrowser(t)
 	axe, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
-		t.Fatalf("axe-core: %v (run npm ci)", err)
+		if os.Getenv("TEST_BROWSER_REQUIRED") == "1" {
+			t.Fatalf("axe-core: %v (run npm ci)", err)
+		}
+		t.Skipf("browser tests skipped: axe-core not installed (run npm ci): %v", err)
 	}
 	shots := filepath.Join("..", "..", "tmp", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
