@@ -143,5 +143,4 @@ type DevMail struct {
 	To      string
 	Subject string
 	Text    string
-	HTML    string
 }

@@ -89,13 +89,29 @@ func (s *server) handleDevMailShow(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	// The HTML part sits in a sandboxed srcdoc frame; it keeps its inline
-	// styles (an email has no other kind), so this page alone allows them.
-	c.Set(fiber.HeaderContentSecurityPolicy, strings.Replace(contentSecurityPolicy, "style-src 'self'", "style-src 'self' 'unsafe-inline'", 1))
 	return s.render(c, fiber.StatusOK, views.DevMailMessage(s.page(c, m.Mail.Subject), devMailView(m)))
 }
 
 func devMailView(m devmail.Message) views.DevMail {
 	return views.DevMail{ID: m.ID, At: m.At.Format("2006-01-02 15:04:05"), To: m.Mail.To,
-		Subject: m.Mail.Subject, Text: m.Mail.Text, HTML: m.Mail.HTML}
+		Subject: m.Mail.Subject, Text: m.Mail.Text}
+}
+
+// handleDevMailHTML serves a message's HTML part alone, for the sandboxed
+// frame on the message page. An email has only inline styles, so this
+// response (and no other) allows them; it runs no script and may only be
+// framed by our own pages.
+func (s *server) handleDevMailHTML(c *fiber.Ctx) error {
+	if s.deps.DevMail == nil {
+		return fiber.ErrNotFound
+	}
+	m, ok := s.deps.DevMail.Message(c.Params("id"))
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+	c.Set(fiber.HeaderXFrameOptions, "SAMEORIGIN")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.SendString(m.Mail.HTML)
 }

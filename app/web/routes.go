@@ -48,6 +48,7 @@ func (s *server) routes(f *fiber.App) {
 		f.Get("/_components", s.handleComponents)
 		f.Get("/_dev/mail", s.handleDevMailList)
 		f.Get("/_dev/mail/:id", s.handleDevMailShow)
+		f.Get("/_dev/mail/:id/html", s.handleDevMailHTML)
 	}
 	// No catch-all: Fiber answers an unknown path with 404 and a known path
 	// with the wrong method with 405, both through handleError.
