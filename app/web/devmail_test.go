@@ -37,3 +37,22 @@ func TestDevMailbox(t *testing.T) {
 		t.Fatalf("unknown message: %d", res.StatusCode)
 	}
 }
+
+// TestComponentGallery: every state is on the designers' page.
+func TestComponentGallery(t *testing.T) {
+	h := newHarness(t, sqlite(t))
+	res := h.get("/_components")
+	d := res.doc(t)
+	if res.StatusCode != http.StatusOK {
+		t.Fatal(res.StatusCode)
+	}
+	for _, want := range []string{`[data-testid="forgot-form"]`, `[data-testid="error-summary"]`, `.htmx-request .htmx-indicator`,
+		`[data-testid="forgot-sent"]`, `[data-testid="reset-form"]`, `[data-testid="reset-done"]`, `[data-testid="reset-invalid"]`, `[data-testid="error"]`} {
+		if d.Find(want).Length() == 0 {
+			t.Errorf("gallery lacks %s", want)
+		}
+	}
+	if n := d.Find(`[data-testid="field-error"]`).Length(); n < 10 {
+		t.Errorf("gallery shows %d field errors; want every message", n)
+	}
+}

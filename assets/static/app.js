@@ -106,7 +106,8 @@
     initReveal(document);
     // A page that arrived after a plain POST (a failed login, say) puts
     // focus on its message.
-    var first = document.querySelector("[data-autofocus]");
+    // The component gallery shows every state at once: leave it at the top.
+    var first = document.querySelector("[data-gallery]") ? null : document.querySelector("[data-autofocus]");
     if (first) first.focus();
     postHeight();
     if (window.parent !== window && window.ResizeObserver) {
