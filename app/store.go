@@ -173,6 +173,7 @@ type Store interface {
 	OutboxStore
 	AuditStore
 	LimitStore
+	PruneStore
 	InTx(ctx context.Context, fn func(tx Store) error) error
 	Ping(ctx context.Context) error
 }

@@ -22,6 +22,9 @@ import (
 
 // Timings of the server's life.
 const (
+	// housekeepingInterval is how often expired sessions, dead tokens, sent
+	// mail and ended rate-limit windows are deleted.
+	housekeepingInterval = time.Hour
 	// mailInterval is how often the worker looks for due mail besides the
 	// wake-ups from Notify: retries, and mail queued by other instances.
 	mailInterval = 10 * time.Second
@@ -154,6 +157,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	defer stopWorker()
 	var workers sync.WaitGroup
 	workers.Go(func() { worker.Run(workerCtx, mailInterval) })
+	housekeeper := &app.Housekeeper{Store: store, Clock: clock, Retention: app.DefaultRetention(), Logger: logger}
+	workers.Go(func() { housekeeper.Run(workerCtx, housekeepingInterval) })
 
 	served := make(chan error, 1)
 	go func() { served <- webApp.Listener(ln) }()
