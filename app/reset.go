@@ -31,13 +31,45 @@ type ResetService struct {
 	// pending counts requests accepted but not yet processed, so tests and
 	// shutdown can wait for them.
 	pending sync.WaitGroup
-	slots   chan struct{}
+	queue   chan queuedRequest
 	once    sync.Once
 }
 
-// maxBackgroundRequests bounds the requests processed at once off the
-// request path; further ones wait for a slot.
-const maxBackgroundRequests = 8
+type queuedRequest struct {
+	ctx    context.Context
+	req    ResetRequest
+	client Client
+}
+
+// Accepted requests wait in a queue for a few workers. The queue is deep so
+// that under a burst the answer still comes at once, whatever the requests
+// match: only a full queue (a flood the per-IP limits should have stopped)
+// makes a request wait, and then for every outcome alike.
+const (
+	requestWorkers    = 4
+	requestQueueDepth = 4096
+)
+
+func (s *ResetService) startWorkers() {
+	s.queue = make(chan queuedRequest, requestQueueDepth)
+	for i := 0; i < requestWorkers; i++ {
+		go func() {
+			for q := range s.queue {
+				s.process(q)
+			}
+		}()
+	}
+}
+
+func (s *ResetService) process(q queuedRequest) {
+	defer s.pending.Done()
+	// The request's context ends with the response; the work must not.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(q.ctx), time.Minute)
+	defer cancel()
+	if err := s.processRequest(ctx, q.req, q.client); err != nil {
+		s.logger().Error("reset request failed", "err", err)
+	}
+}
 
 // RequestReset validates the form and, if it is well-formed, accepts the
 // request. Whether anything matched is decided off the request path, so
@@ -49,24 +81,15 @@ func (s *ResetService) RequestReset(ctx context.Context, form ResetRequestForm, 
 	if len(errs) > 0 {
 		return &ValidationError{Fields: errs}
 	}
-	s.once.Do(func() { s.slots = make(chan struct{}, maxBackgroundRequests) })
+	s.once.Do(s.startWorkers)
+	s.pending.Add(1)
 	select {
-	case s.slots <- struct{}{}:
+	case s.queue <- queuedRequest{ctx: ctx, req: req, client: client}:
+		return nil
 	case <-ctx.Done():
+		s.pending.Done()
 		return ctx.Err()
 	}
-	s.pending.Add(1)
-	go func() {
-		defer s.pending.Done()
-		defer func() { <-s.slots }()
-		// The request's context ends with the response; the work must not.
-		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := s.processRequest(bg, req, client); err != nil {
-			s.logger().Error("reset request failed", "err", err)
-		}
-	}()
-	return nil
 }
 
 // Wait blocks until every accepted request has been processed.
