@@ -46,8 +46,6 @@ type Deps struct {
 	Logger  *slog.Logger
 	// DevMail is the dev mailbox shown at /_dev/mail; nil outside development.
 	DevMail *devmail.Mailbox
-	// Now and then tests need to know the reset token cookie lifetime.
-	ResetCookieTTL time.Duration
 }
 
 // server holds what the handlers share.
@@ -93,10 +91,7 @@ func New(cfg Config, deps Deps) *fiber.App {
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
 		s.origins[u.Scheme+"://"+u.Host] = true
 	}
-	ancestors := []string{"'self'"}
-	for _, o := range cfg.EmbedAllowedOrigins {
-		ancestors = append(ancestors, o)
-	}
+	ancestors := append([]string{"'self'"}, cfg.EmbedAllowedOrigins...)
 	s.embedAncestors = strings.Join(ancestors, " ")
 
 	f := fiber.New(fiber.Config{
