@@ -11,8 +11,21 @@
 
   // Every htmx request carries the CSRF token in a header as well as in
   // the form, so requests without a form (or a stale one) still pass.
+  // Pressing a submit button blurs the field being edited, which fires its
+  // inline validation; the swapped message can move the button away from
+  // under the pointer before the click lands, and the click is lost. The
+  // submit checks every field anyway, so that one inline check is skipped.
+  var submitPressedAt = 0;
+  document.addEventListener("pointerdown", function (evt) {
+    if (evt.target.closest && evt.target.closest("button[type=submit]")) submitPressedAt = Date.now();
+  }, true);
+
   document.addEventListener("htmx:config:request", function (evt) {
     var ctx = evt.detail && evt.detail.ctx;
+    if (ctx && ctx.request && /\/validate$/.test(ctx.request.action || "") && Date.now() - submitPressedAt < 1000) {
+      evt.preventDefault();
+      return;
+    }
     var token = csrfToken();
     if (ctx && ctx.request && token) {
       ctx.request.headers["X-CSRF-Token"] = token;

@@ -29,7 +29,7 @@ func TestBrowser(t *testing.T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t.Logf("axe: %d states, %d violations", s.axeStates, s.axeViolate)
-	fmt.Printf("axe: %d states, %d violations\n", s.axeStates, s.axeViolate)
+	s.figure(fmt.Sprintf("axe: %d states, %d violations", s.axeStates, s.axeViolate))
 	if s.axeStates == 0 && !t.Failed() {
 		t.Error("axe ran on no state")
 	}

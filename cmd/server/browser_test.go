@@ -186,6 +186,11 @@ func newSuite(t *testing.T) *suite {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// figures.txt collects the printed figures, so CI can show them from
+	// the one test run (go test hides a passing package's output).
+	if err := os.WriteFile(filepath.Join(shots, "figures.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return &suite{
 		base:     startAppServer(t),
 		browser:  newBrowser(t),
@@ -413,4 +418,15 @@ func httpGet(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return string(b)
+}
+
+// figure prints a measured figure and keeps it in tmp/screenshots/figures.txt.
+func (s *suite) figure(line string) {
+	fmt.Println(line)
+	f, err := os.OpenFile(filepath.Join(s.shots, "figures.txt"), os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, line)
 }

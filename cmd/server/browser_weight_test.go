@@ -117,7 +117,7 @@ func (s *suite) pageWeight(t *testing.T) {
 	line := fmt.Sprintf("page weight: first visit /password/forgot = %.1f KB (%d requests; Performance API transferSize %.1f KB; budget %.0f KB)",
 		total/1024, len(order), perf/1024, float64(pageWeightBudget)/1024)
 	t.Log(line)
-	fmt.Println(line)
+	s.figure(line)
 	if total > pageWeightBudget {
 		t.Errorf("first visit transfers %.1f KB; budget %.0f KB", total/1024, float64(pageWeightBudget)/1024)
 	}
