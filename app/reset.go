@@ -75,7 +75,7 @@ func (s *ResetService) process(q queuedRequest) {
 // request. Whether anything matched is decided off the request path, so
 // the caller's response and its timing are the same for a match, a miss, a
 // shared user and a throttled account. The returned error is only ever a
-// *ValidationError (or a context error while waiting for a slot).
+// *ValidationError (or a context error while waiting for queue space).
 func (s *ResetService) RequestReset(ctx context.Context, form ResetRequestForm, client Client) error {
 	req, errs := form.Validate()
 	if len(errs) > 0 {
