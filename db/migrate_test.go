@@ -21,6 +21,7 @@ var wantMigrations = []string{
 	"000005_mail_outbox",
 	"000006_audit_events",
 	"000007_rate_limits",
+	"000008_one_main_user",
 }
 
 func TestMigrationsMatchAcrossDialects(t *testing.T) {

@@ -88,3 +88,25 @@ func TestPrune(t *testing.T) {
 		}
 	})
 }
+
+// TestOneMainUser: the database itself refuses a second main user of a
+// customer, whatever races the application's own check.
+func TestOneMainUser(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		s := db.NewStore(bdb)
+		f := newFixture(t, s, "JP0062652", "example.co.jp")
+		second := app.User{CustomerID: f.customer.ID, Email: "second-main@example.co.jp", Role: app.RoleMain, CreatedAt: t0}
+		if err := s.CreateUser(ctx, &second); !errors.Is(err, app.ErrConflict) {
+			t.Fatalf("second main user: %v; want ErrConflict", err)
+		}
+		shared := app.User{CustomerID: f.customer.ID, Email: "another-shared@example.co.jp", Role: app.RoleShared, CreatedAt: t0}
+		if err := s.CreateUser(ctx, &shared); err != nil {
+			t.Fatalf("another shared user: %v", err)
+		}
+		other := newFixture(t, s, "JP0000002", "other.example.jp")
+		if other.main.ID == 0 {
+			t.Fatal("another customer's main user was refused")
+		}
+	})
+}
