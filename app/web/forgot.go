@@ -27,20 +27,13 @@ func (s *server) forgotForm(c *fiber.Ctx, in app.ResetRequestForm, errs app.Fiel
 			MaxLength: 254, ValidateURL: "/password/forgot/validate"},
 	}
 	// A field that passed shows its normalised form (ｊｐ００６２６５２ →
-	// JP0062652), so the user sees what will be compared.
-	if _, ok := errs[app.FieldCustomerCode]; !ok && in.CustomerCode != "" {
-		if v, msg := app.ParseCustomerCode(in.CustomerCode); msg == "" {
-			f.CustomerCode.Value = string(v)
-		}
-	}
-	if _, ok := errs[app.FieldPostalCode]; !ok && in.PostalCode != "" {
-		if v, msg := app.ParsePostalCode(in.PostalCode); msg == "" {
-			f.PostalCode.Value = string(v)
-		}
-	}
-	if _, ok := errs[app.FieldEmail]; !ok && in.Email != "" {
-		if v, msg := app.ParseEmail(in.Email); msg == "" {
-			f.Email.Value = string(v)
+	// JP0062652), so the user sees what will be compared. Validate leaves
+	// the value of a field with a problem empty.
+	req, _ := in.Validate()
+	for fld, v := range map[*views.Field]string{&f.CustomerCode: string(req.CustomerCode),
+		&f.PostalCode: string(req.PostalCode), &f.Email: string(req.Email)} {
+		if v != "" {
+			fld.Value = v
 		}
 	}
 	for _, fld := range []*views.Field{&f.CustomerCode, &f.PostalCode, &f.Email} {
