@@ -52,22 +52,7 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 		}
 		return tx.NewRaw("SELECT window_start, count FROM rate_limits WHERE key_hash = ?", keyHash).Scan(ctx, &got)
 	}
-	var err error
-	for attempt := 0; ; attempt++ {
-		err = s.db.RunInTx(ctx, nil, hit)
-		// Concurrent first inserts of one key can deadlock in InnoDB, which
-		// rolls the loser back. Retry, but only when this is our own
-		// transaction: inside a caller's, the rollback undid its work too.
-		_, standalone := s.db.(*bun.DB)
-		if err == nil || !standalone || !isRetryable(err) || attempt == 4 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return 0, time.Time{}, fmt.Errorf("db: hit: %w", ctx.Err())
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
+	err := s.runInTx(ctx, hit)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("db: hit: %w", err)
 	}

@@ -33,30 +33,41 @@ func NewStore(db bun.IDB) *Store { return &Store{db: db} }
 // InTx runs fn in one transaction (a savepoint when s is already in one).
 // fn's own error comes back unwrapped so callers can match it. On SQLite
 // the pool has one connection: fn must use tx, never s, or it deadlocks.
-//
-// A top-level transaction that InnoDB rolled back as a deadlock victim (two
-// reset requests for one user, say) is run again, up to txAttempts times:
-// that is MySQL's documented remedy, and fn only touches the database.
 func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
-	_, nested := s.db.(bun.Tx)
-	for attempt := 1; ; attempt++ {
-		var fnErr error
-		err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			fnErr = fn(NewStore(tx))
-			return fnErr
-		})
-		if err != nil && !nested && attempt < txAttempts && isRetryable(err) {
-			continue
-		}
-		if err != nil && fnErr == nil {
-			return fmt.Errorf("db: transaction: %w", err)
-		}
-		return err
+	var fnErr error
+	err := s.runInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		fnErr = fn(NewStore(tx))
+		return fnErr
+	})
+	if err != nil && fnErr == nil {
+		return fmt.Errorf("db: transaction: %w", err)
 	}
+	return err
 }
 
 // txAttempts bounds the runs of a transaction lost to a deadlock.
-const txAttempts = 4
+const txAttempts = 5
+
+// runInTx runs fn in a transaction. When InnoDB rolls it back as a deadlock
+// victim or after a lock wait timeout (two reset requests for one user, two
+// first hits of one rate-limit key), it is run again, after a short pause:
+// that is MySQL's documented remedy, and fn only touches the database. Only
+// a transaction of our own is retried: inside a caller's, the rollback
+// undid the caller's work too.
+func (s *Store) runInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	_, standalone := s.db.(*bun.DB)
+	for attempt := 1; ; attempt++ {
+		err := s.db.RunInTx(ctx, nil, fn)
+		if err == nil || !standalone || !isRetryable(err) || attempt == txAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		}
+	}
+}
 
 // Ping checks that the database answers a query (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {
