@@ -66,8 +66,9 @@ func (g csrfGuard) valid(tok, binding string) bool {
 
 // sameOrigin is the second layer: browsers send Origin on every cross-site
 // POST and Sec-Fetch-Site on every request, so a request that says it comes
-// from another site is refused even with a valid token.
-func sameOrigin(origin, fetchSite string, allowed map[string]bool) bool {
+// from another site is refused even with a valid token. An origin is ours when it is BASE_URL's or names the host the request was
+// sent to (any scheme: a TLS proxy may speak plain HTTP to us).
+func sameOrigin(origin, fetchSite, host string, allowed map[string]bool) bool {
 	switch fetchSite {
 	case "", "same-origin", "none":
 	default:
@@ -86,5 +87,5 @@ func sameOrigin(origin, fetchSite string, allowed map[string]bool) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	return allowed[u.Scheme+"://"+u.Host]
+	return allowed[u.Scheme+"://"+u.Host] || (host != "" && u.Host == host)
 }

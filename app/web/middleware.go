@@ -80,16 +80,7 @@ func (s *server) checkCSRF(c *fiber.Ctx) error {
 	if !isUnsafe(c.Method()) {
 		return c.Next()
 	}
-	allowed := s.origins
-	if host := c.Hostname(); host != "" {
-		allowed = make(map[string]bool, len(s.origins)+2)
-		for k := range s.origins {
-			allowed[k] = true
-		}
-		allowed["http://"+host] = true
-		allowed["https://"+host] = true
-	}
-	if !sameOrigin(c.Get("Origin"), c.Get("Sec-Fetch-Site"), allowed) {
+	if !sameOrigin(c.Get("Origin"), c.Get("Sec-Fetch-Site"), c.Hostname(), s.origins) {
 		return fiber.ErrForbidden
 	}
 	tok := c.Get(csrfHeader)
