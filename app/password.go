@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -10,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
-	"github.com/ccojocar/zxcvbn-go/frequency"
+	"github.com/ccojocar/zxcvbn-go/data"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -30,14 +31,24 @@ type PasswordPolicy struct {
 
 // NewPasswordPolicy builds the policy with the common-password list shipped by
 // github.com/ccojocar/zxcvbn-go (the maintained zxcvbn port used by gosec):
-// its "Passwords" frequency list of leaked passwords.
+// its "Passwords" frequency list of leaked passwords. Only that list is read
+// from the package's embedded data; its frequency package would parse all
+// of its word lists (10 MB, 20 ms) at every program start.
 func NewPasswordPolicy(minLength int) PasswordPolicy {
 	if minLength < DefaultPasswordMinLength {
 		minLength = DefaultPasswordMinLength
 	}
-	list := frequency.Lists["Passwords"].List
-	common := make(map[string]struct{}, len(list))
-	for _, p := range list {
+	var list struct{ List []string }
+	raw, err := data.Asset("data/Passwords.json")
+	if err == nil {
+		err = json.Unmarshal(raw, &list)
+	}
+	if err != nil || len(list.List) == 0 {
+		// The list is compiled into the binary; without it the build is broken.
+		panic(fmt.Sprintf("password policy: common-password list unreadable: %v", err))
+	}
+	common := make(map[string]struct{}, len(list.List))
+	for _, p := range list.List {
 		common[strings.ToLower(p)] = struct{}{}
 	}
 	return PasswordPolicy{MinLength: minLength, common: common}
